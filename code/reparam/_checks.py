@@ -1,0 +1,74 @@
+"""Argument checks shared by the samplers.
+
+Every public function validates its input here, so a bad argument fails loudly with a
+message that names it, instead of turning into NaN somewhere downstream.
+"""
+import numbers
+
+import numpy as np
+
+
+def float_dtype_of(array):
+    """The floating dtype results take: float32 stays float32, everything else is float64."""
+    dtype = np.asarray(array).dtype
+    if np.issubdtype(dtype, np.floating) and dtype.itemsize <= 4:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def check_float_dtype(dtype, name="dtype"):
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"{name} must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def check_size(size):
+    """Normalise a leading sample shape: None -> (), n -> (n,), tuple stays a tuple."""
+    if size is None:
+        return ()
+    shape = (size,) if isinstance(size, numbers.Integral) else tuple(size)
+    for n in shape:
+        if not isinstance(n, numbers.Integral) or n < 0:
+            raise ValueError(f"size must be a non-negative integer or a tuple of them, got {size!r}")
+    return tuple(int(n) for n in shape)
+
+
+def check_tau(tau):
+    """A temperature is a finite real number strictly above zero."""
+    if isinstance(tau, (bool, np.bool_)) or not isinstance(tau, numbers.Real):
+        raise ValueError(f"tau must be a finite number > 0, got {tau!r}")
+    if not (np.isfinite(tau) and tau > 0):
+        raise ValueError(f"tau must be a finite number > 0, got {tau!r}")
+    return float(tau)
+
+
+def check_axis(axis, ndim, name="axis"):
+    if not isinstance(axis, numbers.Integral) or not -ndim <= axis < ndim:
+        raise ValueError(f"{name}={axis!r} is out of range for an array with {ndim} dimension(s)")
+    return int(axis) % ndim
+
+
+def check_logits(logits, axis=-1):
+    """Validate logits and return them as a float array with the normalised category axis.
+
+    Logits are unnormalised log-probabilities: any real number or -inf (probability zero).
+    NaN and +inf have no meaning as a log-probability, and a distribution needs at least one
+    category with a finite logit.
+    """
+    logits = np.asarray(logits)
+    if not (np.issubdtype(logits.dtype, np.number) or logits.dtype == bool) or np.iscomplexobj(logits):
+        raise ValueError(f"logits must be real numbers, got dtype {logits.dtype}")
+    logits = logits.astype(float_dtype_of(logits), copy=False)
+    if logits.ndim == 0:
+        raise ValueError("logits must have at least one dimension (the category axis)")
+    axis = check_axis(axis, logits.ndim)
+    if logits.shape[axis] == 0:
+        raise ValueError(f"logits has an empty category axis (axis={axis}, shape {logits.shape})")
+    if np.isnan(logits).any():
+        raise ValueError("logits contains NaN")
+    if np.isposinf(logits).any():
+        raise ValueError("logits contains +inf; use large finite values, or -inf for probability zero")
+    if logits.size and np.isneginf(logits).all(axis=axis).any():
+        raise ValueError("logits: every category of some distribution is -inf, so no category has positive probability")
+    return logits, axis
