@@ -46,11 +46,12 @@ def concrete_log_prob(x, logits, tau, *, axis=-1):
     x = np.asarray(x)
     if x.ndim == 0 or np.iscomplexobj(x) or not np.issubdtype(x.dtype, np.number):
         raise ValueError("x must be a real array with a category axis")
-    check_axis(axis - logits.ndim, x.ndim, name="axis")  # the same axis, counted from the end
-    x = np.moveaxis(x.astype(np.result_type(x, logits.dtype, np.float32), copy=False), axis, -1)
-    logits = np.moveaxis(logits, axis, -1)
+    axis_from_end = axis - logits.ndim  # x may have more leading (sample) dimensions than logits
+    check_axis(axis_from_end, x.ndim, name="axis")
+    x = np.moveaxis(x.astype(np.result_type(x, logits.dtype, np.float32), copy=False), axis_from_end, -1)
+    logits = np.moveaxis(logits, axis_from_end, -1)
     if x.shape[-1] != logits.shape[-1]:
-        raise ValueError(f"x has {x.shape[-1]} categories along axis {axis} but logits has {logits.shape[-1]}")
+        raise ValueError(f"x has {x.shape[-1]} categories along axis {axis_from_end} but logits has {logits.shape[-1]}")
     if np.isnan(x).any():
         raise ValueError("x contains NaN")
 
