@@ -4,6 +4,7 @@ The package behind the book *Differentiating through random sampling*. Randomnes
 through an ``rng`` argument (None, an int seed or a ``numpy.random.Generator``); ``logits`` are
 always unnormalised log-probabilities.
 """
+from . import estimators
 from .concrete import concrete_log_prob
 from .gumbel import gumbel, gumbel_max, gumbel_softmax, gumbel_topk
 from .normal import normal_rsample
@@ -11,6 +12,7 @@ from .softmax import log_softmax, softmax
 
 __all__ = [
     "concrete_log_prob",
+    "estimators",
     "gumbel",
     "gumbel_max",
     "gumbel_softmax",

@@ -81,7 +81,8 @@ def gumbel_max(logits, *, size=None, axis=-1, rng=None):
     :math:`\mathrm{softmax}(\ell)`. It is computed in the equivalent exponential-race form
     :math:`\arg\max_k \log(U_k)\, e^{-\ell_k}` (the same ordering, as
     :math:`-\log U_k \sim \mathrm{Exp}(1)`), which needs one logarithm per draw instead of two.
-    With the same ``rng`` it picks the same index as the argmax of :func:`gumbel_softmax`.
+    With the same ``rng`` it picks the same index as the argmax of :func:`gumbel_softmax` (barring
+    ties within floating-point rounding).
 
     Parameters
     ----------
@@ -126,7 +127,9 @@ def gumbel_softmax(logits, tau, *, size=None, hard=False, axis=-1, rng=None):
               \qquad G_k \sim \mathrm{Gumbel}(0, 1).
 
     Samples lie on the simplex; :math:`P(\arg\max_k x_k = k) = \mathrm{softmax}(\ell)_k` at
-    every temperature. As :math:`\tau \to 0` they become one-hot, as :math:`\tau \to \infty` uniform.
+    every temperature. As :math:`\tau \to 0` they become one-hot; as :math:`\tau \to \infty` every
+    sample collapses to the centre :math:`(1/K, \dots, 1/K)` of the simplex (a point, not a uniform
+    distribution).
 
     Parameters
     ----------
