@@ -5,7 +5,8 @@ import re
 def test_book_builds_without_warnings(book_build):
     log = book_build.stdout + book_build.stderr
     assert book_build.returncode == 0, "jupyter-book build -W -n --keep-going failed:\n" + log[-8000:]
-    assert not re.search(r"\bWARNING\b", log), log[-8000:]
+    # Sphinx writes "path: WARNING: message"; kernel start-up chatter ("WARNING | ...") is not a page's fault.
+    assert not re.search(r"\bWARNING:", log), log[-8000:]
 
 
 def test_every_page_of_the_toc_is_built(site):
