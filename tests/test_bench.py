@@ -15,7 +15,14 @@ def test_benchmark_contenders_sample_the_same_distribution():
 
 
 def test_benchmark_prints_every_ratio(capsys):
-    bench.main(["-n", "2000", "-k", "4", "--repeats", "1"])
+    bench.main(["-n", "2000", "-k", "4", "--repeats", "1", "--no-sliders"])
     out = capsys.readouterr().out
     for name in ("gumbel_softmax vs loop softmax", "gumbel_max vs numpy argmax", "gumbel_softmax vs uniforms floor"):
         assert name in out
+
+
+def test_slider_timing_covers_every_slider():
+    times = bench.measure_sliders(n=500, values_per_slider=2)
+    assert len(times) == 4 and all(len(ms) >= 2 and (ms > 0).all() for ms in times.values())
+    text, _ = bench.report_sliders(times, 500)
+    assert text.count("target median") == 4

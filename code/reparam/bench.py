@@ -8,6 +8,10 @@ For N samples of K categories it times ``gumbel_softmax`` and ``gumbel_max`` aga
 
 and prints the ratios with the book's targets. Each timing is the best of several repeats, with
 the contenders interleaved so that a busy machine slows all of them alike.
+
+It then times one live update of each of the book's sliders (sampling, drawing and PNG encoding,
+what a reader waits for after moving a slider in Jupyter) for N = 10,000 samples, over a sweep of
+slider values, and prints the median against the target of 100 ms.
 """
 import argparse
 import math
@@ -114,14 +118,59 @@ def report(times, n, k):
     return "\n".join(lines), all_met
 
 
+SLIDER_TARGET_MS = 100.0
+
+
+def measure_sliders(n=10_000, values_per_slider=12):
+    """Milliseconds of each live update, per slider, over values spread across its grid."""
+    from . import widgets
+
+    sliders = {
+        "gumbel-softmax bars": widgets.gumbel_softmax_bars_slider(),
+        "gumbel-softmax simplex": widgets.gumbel_softmax_simplex_slider(n=n),
+        "gumbel-max histogram": widgets.gumbel_max_slider(),
+        "estimator spread": widgets.estimator_slider(n=n),
+    }
+    times = {}
+    for name, slider in sliders.items():
+        grid = slider.live_values
+        values = grid[np.linspace(0, len(grid) - 1, values_per_slider).round().astype(int)]
+        if name == "gumbel-max histogram":  # its parameter is N itself: time it at N = n too
+            values = np.append(values, n)
+        slider.render_png(values[0])  # the first draw builds the canvas; a reader pays it once
+        samples = []
+        for value in values:
+            start = time.perf_counter()
+            slider.render_png(value)
+            samples.append((time.perf_counter() - start) * 1e3)
+        times[name] = np.array(samples)
+    return times
+
+
+def report_sliders(times, n):
+    lines = [f"one live slider update (sample N = {n:,}, draw, encode PNG), over a sweep of values:"]
+    all_met = True
+    for name, ms in times.items():
+        met = np.median(ms) < SLIDER_TARGET_MS
+        all_met &= met
+        lines.append(f"  {name:<24} median {np.median(ms):6.1f} ms   max {ms.max():6.1f} ms   "
+                     f"target median < {SLIDER_TARGET_MS:g} ms  {'met' if met else 'MISSED'}")
+    return "\n".join(lines), all_met
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=100_000, help="samples (default 100,000)")
     parser.add_argument("-k", type=int, default=10, help="categories (default 10)")
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--no-sliders", action="store_true", help="skip timing the slider updates")
     args = parser.parse_args(argv)
     text, all_met = report(measure(args.n, args.k, repeats=args.repeats), args.n, args.k)
     print(text)
+    if not args.no_sliders:
+        text, sliders_met = report_sliders(measure_sliders(), 10_000)
+        print("\n" + text)
+        all_met &= sliders_met
     return 0 if all_met else 1
 
 
