@@ -16,3 +16,24 @@ def test_every_page_of_the_toc_is_built(site):
     pages = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
     missing = [p for p in pages if not (site / f"{p}.html").is_file()]
     assert not missing, f"pages in _toc.yml with no HTML: {missing}"
+
+
+PAGE_BUDGET = 3 * 2**20  # bytes: a chapter page with its own images and embedded slider frames
+SITE_BUDGET = 30 * 2**20  # bytes: the whole site, MathJax and theme included
+
+
+def page_weight(page, site):
+    """The page's HTML plus every local image it references (shared theme files not counted)."""
+    html = page.read_text(encoding="utf-8")
+    images = {(page.parent / src).resolve() for src in re.findall(r'<img[^>]+src="(?!data:)([^"#?]+)"', html)}
+    return len(html.encode()) + sum(p.stat().st_size for p in images if p.is_file() and site in p.parents)
+
+
+def test_pages_and_site_stay_within_their_weight(site):
+    site = site.resolve()
+    weights = {p.relative_to(site).as_posix(): page_weight(p, site) for p in site.rglob("*.html")
+               if "_static" not in p.parts and "_sources" not in p.parts}
+    heavy = {name: f"{w / 2**20:.2f} MB" for name, w in weights.items() if w > PAGE_BUDGET}
+    assert not heavy, f"pages over {PAGE_BUDGET / 2**20:.0f} MB: {heavy}"
+    total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    assert total < SITE_BUDGET, f"the site weighs {total / 2**20:.1f} MB, over {SITE_BUDGET / 2**20:.0f} MB"
