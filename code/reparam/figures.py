@@ -79,6 +79,18 @@ def _category_labels(k):
     return [str(i + 1) for i in range(k)]
 
 
+def _finish_category_bars(fig, ax, k, ylabel, title):
+    """Axes of a bar chart over K categories, scaled 0..1 with headroom for a two-column legend."""
+    ax.set_xticks(np.arange(k), _category_labels(k))
+    ax.set_ylim(0, 1.38)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_xlabel("category $k$")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="upper center", ncols=2)
+    fig.subplots_adjust(**_MARGINS)
+
+
 def gumbel_softmax_bars(fig, tau, *, logits=DEFAULT_LOGITS, rng=0):
     r"""One relaxed sample :math:`\mathrm{softmax}((\ell + G)/\tau)` for fixed noise, as bars.
 
@@ -114,14 +126,8 @@ def gumbel_softmax_bars(fig, tau, *, logits=DEFAULT_LOGITS, rng=0):
     ax.bar(where + 0.2, sample, width=0.4, color=COLORS["vermillion"],
            label=r"sample softmax$((\ell + G)/\tau)$")
     ax.axhline(1.0 / k, color=COLORS["grey"], lw=1, ls=":", label=f"centre 1/K = 1/{k}")
-    ax.set_xticks(where, _category_labels(k))
-    ax.set_ylim(0, 1.38)
-    ax.set_yticks(np.linspace(0, 1, 6))
-    ax.set_xlabel("category $k$")
-    ax.set_ylabel("probability / sample coordinate")
-    ax.set_title(f"One Gumbel-softmax sample, fixed noise G, τ = {tau:.3g}")
-    ax.legend(loc="upper center", ncols=2)
-    fig.subplots_adjust(**_MARGINS)
+    _finish_category_bars(fig, ax, k, "probability / sample coordinate",
+                          f"One Gumbel-softmax sample, fixed noise G, τ = {tau:.3g}")
     return (f"Bar chart of one Gumbel-softmax sample at temperature {tau:.3g}: {_fmt(sample)}, "
             f"beside softmax(logits) = {_fmt(probs)}.")
 
@@ -257,14 +263,7 @@ def gumbel_max_histogram(fig, n, *, probs=POST_PROBS, n_max=100_000, rng=0):
     ax.hlines(probs, where - 0.4, where, color=COLORS["black"], lw=2, label="$p$ (target)")
     ax.hlines(mistaken, where, where + 0.4, color=COLORS["vermillion"], lw=2, ls="--",
               label=r"softmax($p$) (what the mistake samples)")
-    ax.set_xticks(where, _category_labels(k))
-    ax.set_ylim(0, 1.38)
-    ax.set_yticks(np.linspace(0, 1, 6))
-    ax.set_xlabel("category $k$")
-    ax.set_ylabel("frequency / probability")
-    ax.set_title(f"Gumbel-max: frequencies of N = {n:,} samples")
-    ax.legend(loc="upper center", ncols=2)
-    fig.subplots_adjust(**_MARGINS)
+    _finish_category_bars(fig, ax, k, "frequency / probability", f"Gumbel-max: frequencies of N = {n:,} samples")
     return (f"Bar chart of Gumbel-max frequencies from {n} samples: with logits log p {_fmt(right)}, "
             f"target p = {_fmt(probs)}; with p fed as logits {_fmt(wrong)}, which tends to "
             f"softmax(p) = {_fmt(mistaken)}.")
