@@ -9,6 +9,9 @@ of this test session (fixture ``site``) and records what happens. Then, for ever
 - every math element is typeset by the local MathJax (an ``mjx-container`` in each, no MathJax
   error, no raw ``\\(``, ``\\[`` or ``$$`` left in the text);
 - every slider (``div.reparam-slider``) shows a different frame and value after an arrow key;
+- every display equation fits the text column at a desktop viewport (``VIEWPORT``), with every
+  collapsed solution and ``<details>`` opened first, as a student would: its rendered SVG is at most
+  ``WIDE_TOLERANCE_PX`` wider than the element that holds it (no horizontal scroll bar);
 
 and for the site: following "next" links from the index visits every page of the table of contents,
 search finds a word, and the book has at least four sliders (the sliders of issue 3).
@@ -33,13 +36,19 @@ CHROMIUM_ARGS = [
 MIN_SLIDERS = 4
 LOCAL_SCHEMES = {"data", "blob", "about", "chrome-error"}
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+VIEWPORT = {"width": 1200, "height": 1000}  # a laptop; fixed so that the width checks are deterministic
+WIDE_TOLERANCE_PX = 2
 
 # What the page's own JavaScript reports about math and sliders, after MathJax has finished.
 MATH_REPORT_JS = r"""
-async () => {
+async (tolerance) => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
     await MathJax.startup.promise;
   }
+  // Open every collapsed solution (sphinx-togglebutton dropdown) and every <details>, as a student
+  // would, so that the equations inside are laid out and measured like the rest.
+  document.querySelectorAll('.admonition.toggle-hidden > .admonition-title').forEach(t => t.click());
+  document.querySelectorAll('details:not([open])').forEach(d => { d.open = true; });
   const nodes = [...document.querySelectorAll('span.math, div.math')];
   const untypeset = nodes.filter(n => !n.querySelector('mjx-container'))
                          .map(n => n.textContent.slice(0, 80));
@@ -58,7 +67,22 @@ async () => {
     const text = walker.currentNode.textContent;
     if (/\\\(|\\\[|\$\$|\\begin\{/.test(text)) raw.push(text.trim().slice(0, 80));
   }
-  return {count: nodes.length, untypeset, errors, raw,
+  // Display equations wider than the element that holds them (they would need a scroll bar).
+  const source = new Map();
+  if (window.MathJax && MathJax.startup && MathJax.startup.document) {
+    for (const item of MathJax.startup.document.math) source.set(item.typesetRoot, item.math);
+  }
+  const describe = c => (source.get(c) ||
+      (c.querySelector('mjx-assistive-mml') || c).textContent).trim().replace(/\s+/g, ' ').slice(0, 100);
+  const displays = [...document.querySelectorAll('mjx-container[display="true"]')];
+  const wide = [], unmeasured = [];
+  for (const c of displays) {
+    const width = (c.querySelector('svg') || c).getBoundingClientRect().width;
+    const room = c.parentElement.getBoundingClientRect().width;
+    if (width === 0) unmeasured.push(describe(c));
+    else if (width > room + tolerance) wide.push({width: Math.round(width), room: Math.round(room), tex: describe(c)});
+  }
+  return {count: nodes.length, untypeset, errors, raw, displays: displays.length, wide, unmeasured,
           mathjax: !!(window.MathJax && MathJax.version), version: window.MathJax && MathJax.version};
 }
 """
@@ -102,7 +126,7 @@ def launch(playwright):
 
 def new_context(browser, log):
     """A browser context that aborts, and logs into ``log['requests']``, every non-local request."""
-    context = browser.new_context(service_workers="block")
+    context = browser.new_context(service_workers="block", viewport=VIEWPORT)
 
     def route(route_):
         url = route_.request.url
@@ -160,7 +184,7 @@ def survey(site, browser):
             report[name] = {**log, "math": None, "sliders": []}
             context.close()
             continue
-        math = page.evaluate(MATH_REPORT_JS)
+        math = page.evaluate(MATH_REPORT_JS, WIDE_TOLERANCE_PX)
         sliders = [check_slider(page, box) for box in page.locator("div.reparam-slider").all()]
         page.wait_for_timeout(50)  # let late console messages arrive
         report[name] = {**log, "math": math, "sliders": sliders}
@@ -220,6 +244,27 @@ def test_every_formula_is_typeset(site_report):
             problems[page] = bad
     assert not problems, f"math not typeset: {problems}"
     assert any(f["math"] and f["math"]["count"] for f in site_report.values()), "no page has any math"
+
+
+def test_display_equations_fit_the_text_column(site_report):
+    """No display equation needs a horizontal scroll bar at a desktop width, solutions opened.
+
+    A wide one is broken into lines (``\\begin{aligned} ... \\\\ ... \\end{aligned}``) or split.
+    """
+    wide, unmeasured = {}, {}
+    for page, found in site_report.items():
+        math = found["math"]
+        if math is None:
+            continue
+        if math["wide"]:
+            wide[page] = [f"{w['width']} px in {w['room']} px: {w['tex']}" for w in math["wide"]]
+        if math["unmeasured"]:
+            unmeasured[page] = math["unmeasured"]
+    assert not wide, (
+        f"display equations wider than the text column at {VIEWPORT['width']}x{VIEWPORT['height']} "
+        f"(break them into lines with aligned): {wide}")
+    assert not unmeasured, f"display equations still hidden (zero width) after opening every solution: {unmeasured}"
+    assert any(f["math"] and f["math"]["displays"] for f in site_report.values()), "no page has a display equation"
 
 
 def test_every_slider_moves_with_the_keyboard(site_report):
