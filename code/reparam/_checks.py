@@ -34,6 +34,26 @@ def check_size(size):
     return tuple(int(n) for n in shape)
 
 
+def check_count(n, name, minimum=1):
+    """A whole number of at least ``minimum`` (a count of samples, frames, grid points)."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {n!r}")
+    return int(n)
+
+
+def check_real(value, name, *, positive=False):
+    """A finite real scalar (Python or numpy number, or a 0-d array), optionally > 0."""
+    array = np.asarray(value)
+    if array.ndim != 0 or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise ValueError(f"{name} must be a finite real number (a scalar), got {value!r}")
+    number = float(array)
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+    if positive and not number > 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return number
+
+
 def check_tau(tau):
     """A temperature is a finite real number strictly above zero."""
     if isinstance(tau, (bool, np.bool_)) or not isinstance(tau, numbers.Real):
@@ -72,3 +92,11 @@ def check_logits(logits, axis=-1):
     if logits.size and np.isneginf(logits).all(axis=axis).any():
         raise ValueError("logits: every category of some distribution is -inf, so no category has positive probability")
     return logits, axis
+
+
+def check_logits_1d(logits):
+    """Logits of one distribution: a 1-D float64 array of K categories."""
+    logits, _ = check_logits(logits)
+    if logits.ndim != 1:
+        raise ValueError(f"logits must be 1-D (one entry per category), got shape {logits.shape}")
+    return logits.astype(np.float64, copy=False)

@@ -22,11 +22,9 @@ Conventions shared by all functions:
   category of probability zero, whose gradient component is exactly 0.
 * Results are float64 arrays.
 """
-import numbers
-
 import numpy as np
 
-from ._checks import check_logits, check_tau
+from ._checks import check_count, check_logits_1d, check_real, check_tau
 from .gumbel import gumbel_max, gumbel_softmax
 from .normal import normal_rsample
 from .softmax import softmax
@@ -42,44 +40,13 @@ __all__ = [
 
 # --------------------------------------------------------------------------- argument checks
 
-def _check_sample_count(size):
-    """The number of samples: a positive int (not a tuple, not None)."""
-    if isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Integral) or size < 1:
-        raise ValueError(f"size must be a positive integer (the number of samples), got {size!r}")
-    return int(size)
-
-
-def _check_real_scalar(value, name):
-    """A finite real number (Python or numpy scalar, or a 0-d array)."""
-    array = np.asarray(value)
-    if array.ndim != 0 or not (np.issubdtype(array.dtype, np.integer)
-                               or np.issubdtype(array.dtype, np.floating)):
-        raise ValueError(f"{name} must be a finite real number (a scalar), got {value!r}")
-    number = float(array)
-    if not np.isfinite(number):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    return number
-
-
 def _check_normal_params(mu, sigma):
-    mu = _check_real_scalar(mu, "mu")
-    sigma = _check_real_scalar(sigma, "sigma")
-    if not sigma > 0:
-        raise ValueError(f"sigma must be > 0 (a standard deviation), got {sigma!r}")
-    return mu, sigma
+    return check_real(mu, "mu"), check_real(sigma, "sigma", positive=True)
 
 
 def _check_callable(fn, name):
     if not callable(fn):
         raise ValueError(f"{name} must be a callable, got {fn!r}")
-
-
-def _check_logits_1d(logits):
-    """1-D float64 logits of K categories, validated by ``reparam._checks.check_logits``."""
-    logits, _ = check_logits(logits)
-    if logits.ndim != 1:
-        raise ValueError(f"logits must be 1-D (one entry per category), got shape {logits.shape}")
-    return logits.astype(np.float64, copy=False)
 
 
 def _evaluate(fn, name, argument, shape):
@@ -157,8 +124,8 @@ def score_function_normal(f, mu, sigma, *, size, baseline=0.0, rng=None):
     """
     _check_callable(f, "f")
     mu, sigma = _check_normal_params(mu, sigma)
-    n = _check_sample_count(size)
-    baseline = _check_real_scalar(baseline, "baseline")
+    n = check_count(size, "size")
+    baseline = check_real(baseline, "baseline")
     rng = np.random.default_rng(rng)
     x, eps = normal_rsample(mu, sigma, size=n, rng=rng)
     weight = _evaluate(f, "f", x, (n,))
@@ -214,7 +181,7 @@ def pathwise_normal(df, mu, sigma, *, size, rng=None):
     """
     _check_callable(df, "df")
     mu, sigma = _check_normal_params(mu, sigma)
-    n = _check_sample_count(size)
+    n = check_count(size, "size")
     rng = np.random.default_rng(rng)
     x, eps = normal_rsample(mu, sigma, size=n, rng=rng)
     slope = _evaluate(df, "df", x, (n,))
@@ -276,9 +243,9 @@ def score_function_categorical(f, logits, *, size, baseline=0.0, rng=None):
     True
     """
     _check_callable(f, "f")
-    logits = _check_logits_1d(logits)
-    n = _check_sample_count(size)
-    baseline = _check_real_scalar(baseline, "baseline")
+    logits = check_logits_1d(logits)
+    n = check_count(size, "size")
+    baseline = check_real(baseline, "baseline")
     rng = np.random.default_rng(rng)
     k = logits.shape[0]
     onehot = _one_hot(gumbel_max(logits, size=n, rng=rng), k)
@@ -357,9 +324,9 @@ def gumbel_softmax_categorical(f, df, logits, tau, *, size, straight_through=Fal
     if f is not None:
         _check_callable(f, "f")
     _check_callable(df, "df")
-    logits = _check_logits_1d(logits)
+    logits = check_logits_1d(logits)
     tau = check_tau(tau)
-    n = _check_sample_count(size)
+    n = check_count(size, "size")
     if not isinstance(straight_through, (bool, np.bool_)):
         raise ValueError(f"straight_through must be True or False, got {straight_through!r}")
     rng = np.random.default_rng(rng)
@@ -408,7 +375,7 @@ def exact_categorical(f, logits):
     array([-0.25,  0.25,  0.  ])
     """
     _check_callable(f, "f")
-    logits = _check_logits_1d(logits)
+    logits = check_logits_1d(logits)
     k = logits.shape[0]
     p = softmax(logits)
     values = _evaluate(f, "f", np.eye(k), (k,))

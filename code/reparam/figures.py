@@ -25,12 +25,10 @@ True
 >>> fig.axes[0].get_title()
 'One Gumbel-softmax sample, fixed noise G, τ = 0.5'
 """
-import numbers
-
 import numpy as np
 from matplotlib.ticker import FixedLocator, NullLocator
 
-from ._checks import check_logits, check_tau
+from ._checks import check_count, check_logits_1d, check_real, check_tau
 from .estimators import pathwise_normal, score_function_normal
 from .gumbel import gumbel_max, gumbel_softmax
 from .plotting import COLORS
@@ -57,22 +55,6 @@ _MARGINS = {"left": 0.1, "right": 0.98, "bottom": 0.14, "top": 0.9}
 def _fmt(values, digits=3):
     """A tuple of numbers rounded for reading, as text: '(0.2, 0.5, 0.3)'."""
     return "(" + ", ".join(f"{round(float(v), digits):g}" for v in values) + ")"
-
-
-def _check_count(n, name, minimum=1):
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {n!r}")
-    return int(n)
-
-
-def _check_1d_logits(logits, name="logits"):
-    try:
-        logits, _ = check_logits(logits)
-    except ValueError as err:
-        raise ValueError(f"{name}: {err}") from None
-    if logits.ndim != 1:
-        raise ValueError(f"{name} must be 1-D (one distribution), got shape {logits.shape}")
-    return logits.astype(np.float64)
 
 
 def _category_labels(k):
@@ -116,7 +98,7 @@ def gumbel_softmax_bars(fig, tau, *, logits=DEFAULT_LOGITS, rng=0):
         Alt text describing the picture.
     """
     tau = check_tau(tau)
-    logits = _check_1d_logits(logits)
+    logits = check_logits_1d(logits)
     probs = softmax(logits)
     sample = gumbel_softmax(logits, tau, rng=rng)
     k = len(logits)
@@ -168,10 +150,10 @@ def gumbel_softmax_simplex(fig, tau, *, logits=DEFAULT_LOGITS, n=3000, rng=0):
         Alt text describing the picture.
     """
     tau = check_tau(tau)
-    logits = _check_1d_logits(logits)
+    logits = check_logits_1d(logits)
     if len(logits) != 3:
         raise ValueError(f"logits must have exactly 3 categories for the triangle, got {len(logits)}")
-    n = _check_count(n, "n")
+    n = check_count(n, "n")
     probs = softmax(logits)
     samples = np.ascontiguousarray(gumbel_softmax(logits, tau, size=n, rng=rng))
     winner = samples.argmax(axis=1)
@@ -239,8 +221,8 @@ def gumbel_max_histogram(fig, n, *, probs=POST_PROBS, n_max=100_000, rng=0):
     str
         Alt text describing the picture.
     """
-    n_max = _check_count(n_max, "n_max")
-    n = _check_count(n, "n")
+    n_max = check_count(n_max, "n_max")
+    n = check_count(n, "n")
     if n > n_max:
         raise ValueError(f"n must be <= n_max = {n_max}, got {n}")
     probs = np.asarray(probs, dtype=np.float64)
@@ -298,12 +280,9 @@ def estimator_spread(fig, k, *, mu=0.0, sigma=1.0, n=10_000, k_max=3.0, rng=0):
     str
         Alt text describing the picture.
     """
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Real) or not np.isfinite(k):
-        raise ValueError(f"k must be a finite number, got {k!r}")
-    if isinstance(k_max, (bool, np.bool_)) or not isinstance(k_max, numbers.Real) or not k_max > 0:
-        raise ValueError(f"k_max must be a number > 0, got {k_max!r}")
-    n = _check_count(n, "n", minimum=2)
-    k = float(k)
+    k = check_real(k, "k")
+    k_max = check_real(k_max, "k_max", positive=True)
+    n = check_count(n, "n", minimum=2)
     score = score_function_normal(lambda x: (x - k) ** 2, mu, sigma, size=n, rng=rng)[:, 0]
     path = pathwise_normal(lambda x: 2.0 * (x - k), mu, sigma, size=n, rng=rng)[:, 0]
     exact = 2.0 * (mu - k)

@@ -57,11 +57,16 @@ def _uniform_to_gumbel(uniforms):
     return np.negative(log_u, out=log_u)
 
 
-def _categories_first(logits, axis, n_sample_dims):
-    """Logits with the category axis moved first and room to broadcast against a sample shape."""
+def _categories_first(logits, axis, size):
+    """Logits with the category axis first, shaped to broadcast against the noise, and the noise shape.
+
+    The logits become ``(K, 1, ..., 1, *batch)`` with one 1 per sample dimension; the noise is
+    ``(K, *size, *batch)``.
+    """
     moved = np.moveaxis(logits, axis, 0)
     moved = moved - moved.max(axis=0, keepdims=True)  # shift-invariance: the largest logit is 0
-    return moved.reshape(moved.shape[:1] + (1,) * n_sample_dims + moved.shape[1:])
+    k, batch = moved.shape[:1], moved.shape[1:]
+    return moved.reshape(k + (1,) * len(size) + batch), k + size + batch
 
 
 def _argmax_first_axis(values):
@@ -109,11 +114,10 @@ def gumbel_max(logits, *, size=None, axis=-1, rng=None):
     logits, axis = check_logits(logits, axis)
     rng = np.random.default_rng(rng)
     size = check_size(size)
-    shifted = _categories_first(logits, axis, len(size))
+    shifted, noise_shape = _categories_first(logits, axis, size)
     with np.errstate(over="ignore"):  # exp(-logit) = inf for a hopeless category: it never wins
         race_weights = np.exp(-shifted)
-    scores = _open_unit_log(rng.random(shifted.shape[:1] + size + shifted.shape[1 + len(size):],
-                                       dtype=logits.dtype))
+    scores = _open_unit_log(rng.random(noise_shape, dtype=logits.dtype))
     scores *= race_weights
     return _argmax_first_axis(scores)
 
@@ -161,8 +165,7 @@ def gumbel_softmax(logits, tau, *, size=None, hard=False, axis=-1, rng=None):
     tau = check_tau(tau)
     rng = np.random.default_rng(rng)
     size = check_size(size)
-    shifted = _categories_first(logits, axis, len(size))
-    noise_shape = shifted.shape[:1] + size + shifted.shape[1 + len(size):]
+    shifted, noise_shape = _categories_first(logits, axis, size)
     scaled = _uniform_to_gumbel(rng.random(noise_shape, dtype=logits.dtype))
     scaled += shifted
     scaled *= 1.0 / tau
@@ -201,9 +204,8 @@ def gumbel_topk(logits, k, *, size=None, axis=-1, rng=None):
         raise ValueError(f"k must be an integer from 1 to {n_possible} (categories with a finite logit), got {k!r}")
     rng = np.random.default_rng(rng)
     size = check_size(size)
-    shifted = _categories_first(logits, axis, len(size))
-    perturbed = _uniform_to_gumbel(rng.random(shifted.shape[:1] + size + shifted.shape[1 + len(size):],
-                                              dtype=logits.dtype))
+    shifted, noise_shape = _categories_first(logits, axis, size)
+    perturbed = _uniform_to_gumbel(rng.random(noise_shape, dtype=logits.dtype))
     perturbed += shifted
     order = np.argsort(-perturbed, axis=0, kind="stable")[:k]
     return np.moveaxis(order, 0, -1)

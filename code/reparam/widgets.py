@@ -37,6 +37,7 @@ import os
 import numpy as np
 
 from . import figures
+from ._checks import check_count, check_real
 from .plotting import book_style
 
 __all__ = [
@@ -56,20 +57,6 @@ FRAMES_ENV = "REPARAM_SLIDER_FRAMES"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def _check_real(value, name, *, positive=False):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if positive and not value > 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return float(value)
-
-
-def _check_num(num, name="num"):
-    if isinstance(num, (bool, np.bool_)) or not isinstance(num, numbers.Integral) or num < 2:
-        raise ValueError(f"{name} must be an integer >= 2, got {num!r}")
-    return int(num)
-
-
 def log_grid(start, stop, num=31, *, integer=False):
     r"""``num`` log-spaced values from ``start`` to ``stop``: :math:`v_i = a\,(b/a)^{i/(n-1)}`.
 
@@ -84,11 +71,11 @@ def log_grid(start, stop, num=31, *, integer=False):
     >>> log_grid(1, 1000, 4, integer=True)
     array([   1,   10,  100, 1000])
     """
-    start = _check_real(start, "start", positive=True)
-    stop = _check_real(stop, "stop", positive=True)
+    start = check_real(start, "start", positive=True)
+    stop = check_real(stop, "stop", positive=True)
     if not stop > start:
         raise ValueError(f"stop must be > start, got start={start!r}, stop={stop!r}")
-    num = _check_num(num)
+    num = check_count(num, "num", minimum=2)
     grid = np.geomspace(start, stop, num)
     grid[0], grid[-1] = start, stop
     if integer:
@@ -105,11 +92,11 @@ def linear_grid(start, stop, num=31):
     >>> linear_grid(-1, 1, 5)
     array([-1. , -0.5,  0. ,  0.5,  1. ])
     """
-    start = _check_real(start, "start")
-    stop = _check_real(stop, "stop")
+    start = check_real(start, "start")
+    stop = check_real(stop, "stop")
     if not stop > start:
         raise ValueError(f"stop must be > start, got start={start!r}, stop={stop!r}")
-    return np.linspace(start, stop, _check_num(num))
+    return np.linspace(start, stop, check_count(num, "num", minimum=2))
 
 
 def _as_grid(values, name):
@@ -176,7 +163,7 @@ class Slider:
                 or not all(isinstance(v, numbers.Real) and v > 0 for v in figsize)):
             raise ValueError(f"figsize must be (width, height) in inches, both > 0, got {figsize!r}")
         self.figsize = (float(figsize[0]), float(figsize[1]))
-        self.dpi = _check_real(dpi, "dpi", positive=True)
+        self.dpi = check_real(dpi, "dpi", positive=True)
         if frames not in (None, True, False):
             raise ValueError(f"frames must be None, True or False, got {frames!r}")
         self.frames = frames
@@ -184,7 +171,7 @@ class Slider:
         if value is None:
             self.index = len(self.values) // 2
         else:
-            value = _check_real(value, "value")
+            value = check_real(value, "value")
             self.index = int(np.abs(self.values - value).argmin())
         self.value = _python_number(self.values[self.index])
         self._figure = None
@@ -203,7 +190,7 @@ class Slider:
 
     def _draw_rgb(self, value):
         """Draw the frame for ``value``; return (RGB array, alt text)."""
-        _check_real(value, "value")
+        check_real(value, "value")
         fig = self._canvas()
         fig.clear()
         with book_style():
