@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def book_build():
     """Build the book exactly as the README says (`-W -n --keep-going`) and return the result.
 
-    Notebooks are executed through jupyter-cache, so a build right after the install command's
-    build reuses its executions.
+    myst-nb executes every notebook inline (the prose's {eval} numbers need a live kernel), so
+    this build re-executes the chapters whatever was built before.
     """
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run(
