@@ -105,6 +105,44 @@ def test_gumbel_max_picks_the_argmax_of_gumbel_softmax_with_the_same_seed():
     np.testing.assert_array_equal(reparam.gumbel_max(logits, size=20_000, rng=9), soft.argmax(-1))
 
 
+@pytest.mark.parametrize("k, size, batch", [
+    (2, 100_000, ()), (10, 7, ()), (1000, None, ()), (300, 10, ()), (5, (40, 3), (2,)),
+    (40_000, 3, ()), (70_000, None, ()), (7, 20_000, (3,)),
+])
+def test_gumbel_max_reads_the_uniforms_in_the_order_of_the_noise(k, size, batch):
+    # The blockwise race draws rng.random((K, *size, *batch)) in stream order, whatever the block
+    # shape (one category per block, many, a partial last block, uint16/uint32 ranks, int32
+    # indices), so it agrees with the explicit argmax over the same noise (chapter 4 prints this
+    # for rng=2) and with the argmax of gumbel_softmax for the same seed.
+    logits = np.random.default_rng(k).normal(scale=2.0, size=batch + (k,))
+    logits[..., 1] = -np.inf
+    sample_shape = () if size is None else ((size,) if np.ndim(size) == 0 else size)
+    noise = reparam.gumbel((k,) + sample_shape + batch, rng=23)
+    explicit = np.argmax(np.moveaxis(logits, -1, 0).reshape((k,) + (1,) * len(sample_shape) + batch) + noise, axis=0)
+    np.testing.assert_array_equal(reparam.gumbel_max(logits, size=size, rng=23), explicit)
+    if k <= 1000:
+        soft = reparam.gumbel_softmax(logits, 0.5, size=size, rng=23)
+        np.testing.assert_array_equal(reparam.gumbel_max(logits, size=size, rng=23), soft.argmax(-1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k, size", [(1, 70_000), (2, 150_000), (3, 150_000), (5, 40), (300, 7), (2, (50_000, 3))])
+def test_gumbel_max_is_the_argmax_of_the_race_on_the_same_uniforms(k, size, dtype):
+    # The race written out in full, with the very arithmetic of the blockwise version, on
+    # rng.random((K, *size)): equal index for index, in both precisions (float32 scores share the
+    # memory of the int64 result, which a bug in the layout would corrupt).
+    logits = np.random.default_rng(k).normal(size=k).astype(dtype)
+    uniforms = np.random.default_rng(32).random((k,) + tuple(np.atleast_1d(size)), dtype=dtype)
+    weights = np.exp(logits.max() - logits).reshape((k,) + (1,) * (uniforms.ndim - 1))
+    scores = np.log(uniforms + np.finfo(dtype).tiny) * weights
+    np.testing.assert_array_equal(reparam.gumbel_max(logits, size=size, rng=32), scores.argmax(axis=0))
+
+
+def test_gumbel_max_of_nothing_has_the_right_shape():
+    assert reparam.gumbel_max(np.zeros(3), size=0, rng=0).shape == (0,)
+    assert reparam.gumbel_max(np.zeros((0, 3)), size=4, rng=0).shape == (4, 0)
+
+
 def test_gumbel_max_keeps_float32_logits_as_float32_work():
     draws = reparam.gumbel_max(np.log(np.array([0.5, 0.5], np.float32)), size=10, rng=0)
     assert draws.shape == (10,)
@@ -171,6 +209,59 @@ def test_gumbel_softmax_is_invariant_to_shifting_the_logits(shift):
                                reparam.gumbel_softmax(LOGITS, 0.5, size=1000, rng=18), rtol=0, atol=1e-9)
 
 
+def test_log_gumbel_softmax_is_the_log_of_the_sample():
+    logits = np.log([0.2, 0.5, 0.3])
+    for tau in (1e-3, 0.5, 20.0):
+        log_x = reparam.gumbel_softmax(logits, tau, size=5000, log=True, rng=24)
+        x = reparam.gumbel_softmax(logits, tau, size=5000, rng=24)
+        assert np.isfinite(log_x).all() and (log_x <= 1e-15).all()
+        np.testing.assert_allclose(np.exp(log_x), x, rtol=1e-12, atol=1e-300)
+        if tau == 1e-3:  # the sample itself has underflowed to zeros; its logarithm has not
+            assert (x == 0).mean() > 0.3
+    log_x = reparam.gumbel_softmax([0.0, -np.inf, 1.0], 0.3, size=10, log=True, rng=25)
+    assert (log_x[:, 1] == -np.inf).all() and np.isfinite(log_x[:, [0, 2]]).all()
+    with pytest.raises(ValueError, match="hard=True and log=True"):
+        reparam.gumbel_softmax(logits, 0.5, hard=True, log=True)
+
+
+@pytest.mark.parametrize("logits", [[1e308, -1e308], [-1e308, 1e308, 0.0], [1e308, 1e308 - 1e293],
+                                    [1e308, -1e308, 1e308]])
+def test_extreme_logits_sample_right_without_warnings(logits):
+    # pytest turns every RuntimeWarning into an error (pyproject's filterwarnings).
+    logits = np.array(logits)
+    probs = reparam.softmax(logits)
+    np.testing.assert_array_equal(probs, np.exp(reparam.log_softmax(logits)))
+    draws = reparam.gumbel_max(logits, size=20_000, rng=26)
+    if probs.max() == 1:
+        assert (draws == probs.argmax()).all()
+    else:  # two equal largest logits, 50:50
+        assert chi_square_pvalue(draws, probs) > P_MIN  # false alarm 1e-4
+    soft = reparam.gumbel_softmax(logits, 0.5, size=1000, rng=27)
+    assert np.isfinite(soft).all() and np.allclose(soft.sum(-1), 1)
+    assert np.isfinite(reparam.gumbel_softmax(logits, 0.5, size=1000, log=True, rng=27)[:, probs.argmax()]).all()
+    assert set(reparam.gumbel_topk(logits, 2, size=100, rng=28)[:, 0]) <= set(np.flatnonzero(probs > 0))
+
+
+def test_logits_too_far_apart_for_float64_stay_right_at_a_huge_temperature():
+    # (1e308 - (-1e308)) / 1e308 = 2 is representable although the difference is not.
+    logits, tau = np.array([1e308, -1e308]), 1e308
+    expected = reparam.softmax([1.0, -1.0])
+    np.testing.assert_allclose(reparam.softmax(logits, tau=tau), expected, rtol=1e-12)
+    np.testing.assert_allclose(reparam.gumbel_softmax(logits, tau, size=5, rng=29), np.tile(expected, (5, 1)),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_temperature_so_small_that_its_inverse_overflows_gives_one_hot(dtype):
+    logits = np.array([0.3, -0.2, 0.5], dtype)
+    for tau in (1e-200, 1e-310):
+        x = reparam.gumbel_softmax(logits, tau, size=2000, rng=30)
+        assert x.dtype == dtype and set(np.unique(x)) == {0.0, 1.0}
+        np.testing.assert_array_equal(x.argmax(-1), reparam.gumbel_max(logits, size=2000, rng=30))
+        log_x = reparam.gumbel_softmax(logits, tau, size=2000, log=True, rng=30)
+        assert not np.isnan(log_x).any() and ((log_x == 0) == (x == 1)).all()
+
+
 def test_gumbel_softmax_with_one_category_is_one():
     np.testing.assert_array_equal(reparam.gumbel_softmax([2.0], 0.1, size=5, rng=0), np.ones((5, 1)))
 
@@ -229,9 +320,13 @@ def test_concrete_density_on_three_categories_integrates_to_one():
 
 def test_concrete_density_is_minus_inf_off_the_open_simplex():
     logits = np.zeros(3)
-    for x in ([0.5, 0.5, 0.0], [0.6, 0.6, -0.2], [0.3, 0.3, 0.3], [1.0, 0.0, 0.0]):
+    for x in ([0.5, 0.5, 0.0], [0.6, 0.6, -0.2], [1.0, 0.0, 0.0]):
         assert reparam.concrete_log_prob(x, logits, 1.0) == -np.inf
     assert np.isfinite(reparam.concrete_log_prob([0.2, 0.3, 0.5], logits, 1.0))
+    # On the simplex up to rounding: the largest coordinate rounded to 1, the others tiny.
+    assert np.isfinite(reparam.concrete_log_prob([1.0, 1e-30, 1e-200], logits, 0.05))
+    with pytest.raises(ValueError, match="x must be a point of the simplex"):  # not on the simplex at all
+        reparam.concrete_log_prob([0.3, 0.3, 0.3], logits, 1.0)
 
 
 def test_concrete_density_with_a_minus_inf_logit_lives_on_a_face():
@@ -275,6 +370,22 @@ def test_bad_tau_is_rejected(tau):
         reparam.gumbel_softmax(LOGITS, tau)
     with pytest.raises(ValueError, match="tau"):
         reparam.concrete_log_prob([0.25] * 4, LOGITS, tau)
+
+
+@pytest.mark.parametrize("tau", [np.array(0.5), np.float32(0.5), np.float64(0.5), np.int64(2), np.array(2), 0.5, 2])
+def test_tau_may_be_any_real_scalar(tau):
+    expected = reparam.gumbel_softmax(LOGITS, float(tau), size=3, rng=31)
+    np.testing.assert_array_equal(reparam.gumbel_softmax(LOGITS, tau, size=3, rng=31), expected)
+    np.testing.assert_array_equal(reparam.softmax(LOGITS, tau=tau), reparam.softmax(LOGITS, tau=float(tau)))
+    x = [0.25] * 4
+    assert reparam.concrete_log_prob(x, LOGITS, tau) == reparam.concrete_log_prob(x, LOGITS, float(tau))
+
+
+@pytest.mark.parametrize("tau", [np.array([0.5]), np.array(True), np.array(0.0), np.array(np.nan), np.array("1"),
+                                 np.array(1j)])
+def test_bad_tau_arrays_are_rejected(tau):
+    with pytest.raises(ValueError, match="tau"):
+        reparam.gumbel_softmax(LOGITS, tau)
 
 
 @pytest.mark.parametrize("logits, what", [

@@ -55,12 +55,21 @@ def check_real(value, name, *, positive=False):
 
 
 def check_tau(tau):
-    """A temperature is a finite real number strictly above zero."""
+    """A temperature is a finite real number strictly above zero, returned as a Python float.
+
+    Accepted: Python and numpy integers and floats, and 0-d integer or float arrays. Rejected with a
+    ValueError naming ``tau``: booleans, strings, None, arrays with one or more dimensions, NaN,
+    infinities, zero and negative numbers.
+    """
+    if isinstance(tau, np.ndarray) and tau.ndim == 0 and tau.dtype != bool:
+        tau = tau[()]  # a 0-d array becomes the numpy scalar it holds
     if isinstance(tau, (bool, np.bool_)) or not isinstance(tau, numbers.Real):
+        raise ValueError(f"tau must be a finite number > 0 (a scalar: a Python or numpy number or a 0-d array), "
+                         f"got {tau!r}")
+    value = float(tau)
+    if not (np.isfinite(value) and value > 0):
         raise ValueError(f"tau must be a finite number > 0, got {tau!r}")
-    if not (np.isfinite(tau) and tau > 0):
-        raise ValueError(f"tau must be a finite number > 0, got {tau!r}")
-    return float(tau)
+    return value
 
 
 def check_axis(axis, ndim, name="axis"):
@@ -85,11 +94,14 @@ def check_logits(logits, axis=-1):
     axis = check_axis(axis, logits.ndim)
     if logits.shape[axis] == 0:
         raise ValueError(f"logits has an empty category axis (axis={axis}, shape {logits.shape})")
-    if np.isnan(logits).any():
+    # One pass: the maximum over categories is NaN if any logit of the distribution is NaN, +inf if
+    # one is +inf (and none NaN), and -inf if all are -inf.
+    top = logits.max(axis=axis)
+    if np.isnan(top).any():
         raise ValueError("logits contains NaN")
-    if np.isposinf(logits).any():
+    if np.isposinf(top).any():
         raise ValueError("logits contains +inf; use large finite values, or -inf for probability zero")
-    if logits.size and np.isneginf(logits).all(axis=axis).any():
+    if np.isneginf(top).any():
         raise ValueError("logits: every category of some distribution is -inf, so no category has positive probability")
     return logits, axis
 
