@@ -29,13 +29,25 @@ def book_sliders(**kwargs):
     """The book's sliders, built as the chapters build them (name -> Slider); ``kwargs`` go to every Slider."""
     from . import figures, widgets
 
-    return {
+    from . import figures_lab
+
+    sliders = {
         "ch2 estimator spread": widgets.estimator_slider(mu=0.0, sigma=1.0, n=10_000, **kwargs),
         "ch4 gumbel-max histogram": widgets.gumbel_max_slider(weights=figures.POST_WEIGHTS, **kwargs),
         "ch5 gumbel-softmax bars": widgets.gumbel_softmax_bars_slider(logits=np.log([0.2, 0.5, 0.3]), **kwargs),
         "ch5 gumbel-softmax simplex": widgets.gumbel_softmax_simplex_slider(logits=np.log([0.2, 0.5, 0.3]),
                                                                             n=3000, **kwargs),
+        "ch6 estimator resolution": figures_lab.estimator_resolution_slider(**kwargs),
     }
+    try:  # chapter 7's slider decodes with a VAE's weights; untrained ones cost the same to draw
+        from . import jax_models
+    except ImportError:  # JAX is only needed by the chapters that train models
+        return sliders
+    config = jax_models.VAEConfig("categorical", n_latent=8, n_categories=10, hidden=(128,))
+    images = np.random.default_rng(0).integers(0, 2, size=(8, config.n_pixels)).astype(np.float64)
+    sliders["ch7 decode temperature"] = jax_models.decode_temperature_slider(
+        config, jax_models.init_vae(config, rng=0), images, (8, 8), **kwargs)
+    return sliders
 
 
 def sweep(grid, values_per_slider):
