@@ -7,6 +7,9 @@ markdown cell's inline ``{eval}`name``` expressions are evaluated in the kernel 
 cell's ``user_expressions`` metadata, in the format jupyterlab-myst writes when a reader runs the
 cell. A notebook opened in JupyterLab then shows the numbers in its prose before anything is run
 (the website evaluates the same expressions itself, when the book is built).
+
+Widget state is not stored: a stored slider shows its still frame until the notebook is run, and a
+notebook carrying widget state would open as modified under the book's saveState setting.
 """
 import argparse
 import re
@@ -42,7 +45,7 @@ def evaluate_expressions(client, cell):
 def execute(path, timeout=900):
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", store_widget_state=False,
                             resources={"metadata": {"path": str(path.parent)}})
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells):
@@ -50,7 +53,7 @@ def execute(path, timeout=900):
                 client.execute_cell(cell, index)
             elif cell.cell_type == "markdown":
                 evaluate_expressions(client, cell)
-        client.set_widgets_metadata()
+    notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
 
 

@@ -201,6 +201,6 @@ def estimator_resolution_slider(*, theta=0.3, budget=12, n=300, tau=0.5, rng=0, 
     def grid(num):
         return np.sort((1.0 - widgets.log_grid(0.002, 0.5, num)) / 2.0)
 
-    return widgets.Slider(EstimatorResolution, grid(num), value=kwargs.pop("value", 0.49), label="t", fmt="{:.4g}",
+    return widgets.Slider(EstimatorResolution, grid(num), value=kwargs.pop("value", 0.49), label="t", fmt="{:.5g}",
                           live_values=grid(4 * num - 3), figsize=kwargs.pop("figsize", (7.2, 3.8)),
                           theta=theta, budget=budget, n=n, tau=tau, rng=rng, **kwargs)
