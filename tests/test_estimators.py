@@ -13,17 +13,7 @@ from scipy import stats
 import reparam
 from reparam import estimators
 
-Z = 5.0  # two-sided false-alarm rate per component: 2 * (1 - Phi(5)) = 5.7e-7
-N = 100_000
-
-
-def assert_unbiased(samples, expected, z=Z):
-    """Each column mean within z standard errors of expected (exact 0 == 0 passes with se = 0)."""
-    samples = np.asarray(samples)
-    mean = samples.mean(axis=0)
-    se = samples.std(axis=0, ddof=1) / np.sqrt(samples.shape[0])
-    error = np.abs(mean - np.asarray(expected))
-    assert np.all(error <= z * se + 1e-12), f"mean {mean}, expected {expected}, |error|/se {error / se}"
+from unbiased import N, Z, assert_unbiased
 
 
 # --------------------------------------------------------------------------- Gaussian

@@ -18,17 +18,7 @@ from scipy.special import expit
 import reparam
 from reparam import estimators as E
 
-Z = 5.0  # two-sided false-alarm rate per component: 5.7e-7
-N = 100_000
-
-
-def assert_unbiased(samples, expected, z=Z):
-    samples = np.asarray(samples)
-    mean = samples.mean(axis=0)
-    se = samples.std(axis=0, ddof=1) / np.sqrt(samples.shape[0])
-    error = np.abs(mean - np.asarray(expected))
-    # + 1e-9: a column mean of 1e5 equal numbers carries ~1e-11 of summation rounding (exact estimators)
-    assert np.all(error <= z * se + 1e-9), f"mean {mean}, expected {expected}, |error| {error}, se {se}"
+from unbiased import N, Z, assert_unbiased
 
 
 # --------------------------------------------------------------------------- Bernoulli problems
