@@ -16,10 +16,10 @@ The last row, "floor", is the same measurement on a slider whose frames were all
 page and kernel and showing the PNG cost, with no drawing. (Skip it with ``--no-floor``.)
 
     .venv/bin/python scripts/bench_jupyterlab_sliders.py [--presses 20] [--no-floor | --floor-only]
-                                                         [--nodelay] [chapters/NAME.ipynb ...]
+                                                         [--nagle] [chapters/NAME.ipynb ...]
 
-``--nodelay`` is a diagnostic: it sets TCP_NODELAY on the server's kernel websockets (see
-NODELAY_CONFIG) to show how much of the latency is Nagle's algorithm meeting delayed ACKs.
+``--nagle`` is a diagnostic: it runs the server with jupyter_server's stock kernel websockets,
+which leave Nagle's algorithm on, to show what the book's TCP_NODELAY setting saves.
 """
 import argparse
 import statistics
@@ -49,26 +49,9 @@ ipywidgets.VBox([_slider, _image])
 """
 
 
-# Diagnostic (--nodelay): the server's kernel websockets send without Nagle's algorithm. Tornado
-# leaves it on, and then on loopback a small message sent right after another can wait for the
-# receiver's delayed ACK (40 ms on Linux).
-NODELAY_CONFIG = """\
-import inspect
-from jupyter_server.services.kernels.websocket import KernelWebsocketHandler
-
-_open = KernelWebsocketHandler.open
-
-
-async def _open_nodelay(self, *args, **kwargs):
-    self.set_nodelay(True)
-    result = _open(self, *args, **kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
-KernelWebsocketHandler.open = _open_nodelay
-"""
+# Diagnostic (--nagle): jupyter_server's stock kernel websocket connection, which leaves Nagle's
+# algorithm on, instead of the book's (jupyter-config/reparam_jupyter_settings.py).
+STOCK_CONNECTION = "jupyter_server.services.kernels.connection.channels.ZMQChannelsWebsocketConnection"
 
 
 def write_floor_notebook(folder):
@@ -104,8 +87,8 @@ def main(argv=None):
     parser.add_argument("--presses", type=int, default=20, help="measured presses per direction and slider")
     parser.add_argument("--no-floor", action="store_true", help="skip the slider with cached frames")
     parser.add_argument("--floor-only", action="store_true", help="only the slider with cached frames")
-    parser.add_argument("--nodelay", action="store_true",
-                        help="diagnostic: set TCP_NODELAY on the server's kernel websockets")
+    parser.add_argument("--nagle", action="store_true",
+                        help="diagnostic: jupyter_server's stock kernel websockets (Nagle's algorithm on)")
     args = parser.parse_args(argv)
     if args.presses < 1:
         parser.error("--presses must be at least 1")
@@ -124,11 +107,12 @@ def main(argv=None):
         if not args.no_floor:
             write_floor_notebook(chapters)
             names = names + [FLOOR_NOTEBOOK]
-        server = lab.JupyterServer(root, server_config=NODELAY_CONFIG if args.nodelay else None)
+        stock = [f"--ServerApp.kernel_websocket_connection_class={STOCK_CONNECTION}"]
+        server = lab.JupyterServer(root, extra_args=stock if args.nagle else ())
         with server, lab.browser_session() as browser:
             print(f"JupyterLab at {server.base_url}, Chromium {browser.version}; "
                   f"{args.presses} presses each way per slider"
-                  + ("; kernel websockets with TCP_NODELAY" if args.nodelay else ""), flush=True)
+                  + ("; stock kernel websockets (Nagle on)" if args.nagle else ""), flush=True)
             page = lab.new_page(browser)
             lab.open_app(page, server)
             for name in names:

@@ -125,8 +125,7 @@ class JupyterServer:
     Start it with ``start()`` or ``with``; ``stop()`` terminates the process it started, by PID.
     """
 
-    def __init__(self, root_dir, app="lab", *, startup_timeout=90, extra_args=(), user_settings=None,
-                 server_config=None):
+    def __init__(self, root_dir, app="lab", *, startup_timeout=90, extra_args=(), user_settings=None):
         if app not in ("lab", "notebook"):
             raise ValueError(f"app must be 'lab' or 'notebook', got {app!r}")
         self.root_dir = Path(root_dir).resolve()
@@ -136,8 +135,6 @@ class JupyterServer:
         # {"<plugin file>.jupyterlab-settings": {...}} written into the fresh user settings folder,
         # e.g. {"@jupyter-widgets/jupyterlab-manager/plugin.jupyterlab-settings": {"saveState": False}}
         self.user_settings = {**USER_SETTINGS, **(user_settings or {})}
-        # Python text of a jupyter_server_config.py for the fresh config folder (experiments only).
-        self.server_config = server_config
         self.token = secrets.token_hex(24)
         self.port = None
         self.process = None
@@ -159,8 +156,6 @@ class JupyterServer:
             (self.home / name).mkdir()
             env[variable] = str(self.home / name)
         env["PYTHONUNBUFFERED"] = "1"
-        if self.server_config:
-            (self.home / "config" / "jupyter_server_config.py").write_text(self.server_config)
         for name, settings in self.user_settings.items():
             path = self.home / "user-settings" / name
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -295,6 +295,7 @@ def survey():
                     chapter["shown"] = {"tab closed and reopened": _reopened(page, path, cells)}
                 lab.close_all(page)
                 found["timings"][name] = time.monotonic() - t0
+            found["server_log"] = server.log_path.read_text(errors="replace")
             # The next day: no kernel, a fresh page; the notebooks trusted, so that JupyterLab draws
             # the widget views (from the saved widget state) instead of the outputs' still frames.
             t0 = time.monotonic()
@@ -336,6 +337,15 @@ def test_widget_state_is_saved_by_default(survey):
     assert default is True and user is None, (
         f"{lab.WIDGET_PLUGIN} saveState: default {default}, user setting {user}; install the book's setting "
         "with `pip install ./jupyter-config` (a line of requirements.txt)")
+
+
+def test_kernel_websockets_send_without_delay(survey):
+    """jupyter-config's server extension replaced the kernel websocket connection (TCP_NODELAY)."""
+    from reparam_jupyter_settings import LOADED_MESSAGE
+
+    assert LOADED_MESSAGE in survey.get("server_log", ""), (
+        "the server never loaded reparam_jupyter_settings; install the book's settings with "
+        "`pip install ./jupyter-config` (a line of requirements.txt)")
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -399,3 +409,43 @@ def test_no_uncaught_page_error(survey):
     known = re.compile(r"_markdownOverlapsToolbar|_cellToolbarOverlapsContents")
     errors = [e for e in survey["log"]["pageerrors"] if not known.search(e)]
     assert not errors, f"uncaught exceptions in JupyterLab: {errors}"
+
+
+NOTEBOOK7_CHAPTER = "04_gumbel_max.ipynb"  # the quickest chapter with a slider to run
+
+
+@pytest.fixture(scope="module")
+def notebook7():
+    """One chapter with a slider in Notebook 7 (the same server, its one-document front end): run, keys."""
+    _require_chromium()
+    root = Path(tempfile.mkdtemp(prefix="reparam-nb7-root-"))
+    lab.copy_chapters(root, names={NOTEBOOK7_CHAPTER})
+    found = {"log": {}}
+    try:
+        with lab.JupyterServer(root, app="notebook") as server, lab.browser_session() as browser:
+            page = lab.new_page(browser, found["log"])
+            lab.open_app(page, server, path=f"notebooks/chapters/{NOTEBOOK7_CHAPTER}")
+            page.evaluate("async () => { await window.jupyterapp.started; await window.jupyterapp.restored; }")
+            lab.wait_kernel_idle(page)
+            found["run_seconds"], found["run"] = lab.run_all(page, timeout=RUN_ALL_TIMEOUT_MS)
+            found["errors"] = page.evaluate(ERROR_OUTPUTS_JS)
+            found["keys"], found["latencies"] = _move_sliders(page, lab.slider_boxes(page))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return found
+
+
+def test_notebook7_runs_a_chapter_and_its_slider_answers_every_key(notebook7):
+    """In Notebook 7 the arrow keys on a slider used to select headings (its command-mode shortcuts):
+    jupyter-config/overrides.d/reparam.json keeps those shortcuts to focused cells."""
+    assert notebook7["run"].get("ok"), f"Run All failed in Notebook 7: {notebook7['run']}"
+    assert not notebook7["errors"], f"error outputs in Notebook 7: {notebook7['errors']}"
+    assert not notebook7["keys"], f"slider keys in Notebook 7: {notebook7['keys']}"
+    assert not notebook7["log"]["requests"], f"non-local requests: {notebook7['log']['requests']}"
+    # Notebook 7.6.5's shortcuts plugin reads the schema of a plugin that is not loaded when another
+    # plugin's settings change (notebook_core: pluginChanged -> t.plugins[i].schema); it does so
+    # without any of the book's settings installed too, and nothing visible breaks.
+    known = re.compile(r"^TypeError: Cannot read properties of undefined \(reading 'schema'\)\n"
+                       r"\s+at \S+/static/notebook/notebook_core\.", re.M)
+    errors = [e for e in notebook7["log"]["pageerrors"] if not known.search(e)]
+    assert not errors, f"uncaught exceptions in Notebook 7: {errors}"
