@@ -4,7 +4,7 @@ import re
 
 def test_book_builds_without_warnings(book_build):
     log = book_build.stdout + book_build.stderr
-    assert book_build.returncode == 0, "jupyter-book build -W -n --keep-going failed:\n" + log[-8000:]
+    assert book_build.returncode == 0, "scripts/build_book.py -W -n --keep-going failed:\n" + log[-8000:]
     # Sphinx writes "path: WARNING: message"; kernel start-up chatter ("WARNING | ...") is not a page's fault.
     assert not re.search(r"\bWARNING:", log), log[-8000:]
 
@@ -29,11 +29,18 @@ def page_weight(page, site):
     return len(html.encode()) + sum(p.stat().st_size for p in images if p.is_file() and site in p.parents)
 
 
-def test_pages_and_site_stay_within_their_weight(site):
-    site = site.resolve()
-    weights = {p.relative_to(site).as_posix(): page_weight(p, site) for p in site.rglob("*.html")
-               if "_static" not in p.parts and "_sources" not in p.parts}
-    heavy = {name: f"{w / 2**20:.2f} MB" for name, w in weights.items() if w > PAGE_BUDGET}
-    assert not heavy, f"pages over {PAGE_BUDGET / 2**20:.0f} MB: {heavy}"
-    total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
-    assert total < SITE_BUDGET, f"the site weighs {total / 2**20:.1f} MB, over {SITE_BUDGET / 2**20:.0f} MB"
+def _own_files(root, nested=None):
+    """Files of the site at ``root``, without those of a site ``nested`` inside it."""
+    return [p for p in root.rglob("*") if p.is_file() and nested not in p.parents]
+
+
+def test_pages_and_site_stay_within_their_weight(site, site_ko):
+    """Each language's site on its own: the Korean one sits inside the English one at ko/."""
+    english, korean = site.resolve(), site_ko.resolve()
+    for root, files in ((english, _own_files(english, korean)), (korean, _own_files(korean))):
+        weights = {p.relative_to(root).as_posix(): page_weight(p, root) for p in files
+                   if p.suffix == ".html" and "_static" not in p.parts and "_sources" not in p.parts}
+        heavy = {name: f"{w / 2**20:.2f} MB" for name, w in weights.items() if w > PAGE_BUDGET}
+        assert not heavy, f"{root.name}: pages over {PAGE_BUDGET / 2**20:.0f} MB: {heavy}"
+        total = sum(p.stat().st_size for p in files)
+        assert total < SITE_BUDGET, f"{root}: the site weighs {total / 2**20:.1f} MB, over {SITE_BUDGET / 2**20:.0f} MB"

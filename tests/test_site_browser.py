@@ -16,6 +16,10 @@ of this test session (fixture ``site``) and records what happens. Then, for ever
 and for the site: following "next" links from the index visits every page of the table of contents,
 search finds a word, and the book has at least four sliders (the sliders of issue 3).
 
+The checks of every page run on the English site (``site``) and on the Korean one inside it
+(``site_ko``, ``_build/html/ko``) each on its own; ``test_site_ko_browser.py`` checks what is
+particular to the Korean site.
+
 Without a browser the tests skip with a loud reason, except in CI (``CI`` set), where they fail.
 """
 import os
@@ -110,9 +114,12 @@ def is_local(url):
 
 
 def html_pages(site):
-    """Every HTML page of the build (not the copies of sources, nor theme assets)."""
+    """Every HTML page of the build (not the copies of sources, nor theme assets, nor the pages of
+    another site inside this one, such as the Korean site in ``ko/``: a folder with its own search index)."""
+    nested = {index.parent.name for index in Path(site).glob("*/searchindex.js")}
     return sorted(p for p in Path(site).rglob("*.html")
-                  if not {"_static", "_sources", "_images"} & set(p.relative_to(site).parts))
+                  if not {"_static", "_sources", "_images"} & set(p.relative_to(site).parts)
+                  and p.relative_to(site).parts[0] not in nested)
 
 
 def chromium_path():
@@ -208,9 +215,9 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def site_report(site, browser):
-    return survey(site, browser)
+@pytest.fixture(scope="module", params=["site", "site_ko"])
+def site_report(request, browser):
+    return survey(request.getfixturevalue(request.param), browser)
 
 
 def _per_page(report, key):
