@@ -29,6 +29,8 @@ import sys
 import threading
 from pathlib import Path
 
+from build_edition import add_build_options  # the same jupyter-book options as the editions
+
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("en", "ko")
 #: Where each language's root lies relative to the other's (``_ext/bilingual.py`` links there).
@@ -140,12 +142,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--language", choices=LANGUAGES, help="build this language only")
     parser.add_argument("--path-output", type=Path, default=ROOT, help="build into PATH/_build (default: the book)")
-    parser.add_argument("-W", dest="warningiserror", action="store_true", help="warnings are errors")
-    parser.add_argument("-n", dest="nitpick", action="store_true", help="warn about every missing reference")
-    parser.add_argument("--keep-going", action="store_true", help="with -W, report every warning, then fail")
-    parser.add_argument("--all", dest="freshenv", action="store_true", help="re-read every page")
-    parser.add_argument("-v", dest="verbose", action="count", default=0, help="more output")
-    parser.add_argument("-q", dest="quiet", action="count", default=0, help="less output")
+    add_build_options(parser)
     parser.add_argument("--extract", metavar="FOLDER", type=Path,
                         help="build no site; write the messages to translate into FOLDER/pot")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)  # one child of build_all

@@ -111,15 +111,20 @@ def strip_downloads(html, notebooks):
             source.write_text(text, encoding="utf-8")
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("edition", choices=["student", "instructor"])
+def add_build_options(parser):
+    """jupyter-book build's options that this script and build_book.py pass on to Sphinx."""
     parser.add_argument("-W", dest="warningiserror", action="store_true", help="warnings are errors")
     parser.add_argument("-n", dest="nitpick", action="store_true", help="warn about every missing reference")
     parser.add_argument("--keep-going", action="store_true", help="with -W, report every warning, then fail")
     parser.add_argument("--all", dest="freshenv", action="store_true", help="re-read every page")
     parser.add_argument("-v", dest="verbose", action="count", default=0, help="more output")
     parser.add_argument("-q", dest="quiet", action="count", default=0, help="less output")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("edition", choices=["student", "instructor"])
+    add_build_options(parser)
     parser.add_argument("--outputs-from", metavar="DIR",
                         help="take the outputs from the notebooks a default build executed (_build/jupyter_execute) "
                              "instead of executing them again")
