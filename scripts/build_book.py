@@ -14,10 +14,14 @@ Each page of either language links to the same page in the other (``_ext/bilingu
 links are relative, so the pair reads from ``file://``. Options as in ``jupyter-book build``:
 ``--language`` builds one of the two only, ``--path-output PATH`` builds into ``PATH/_build``.
 
-Each build executes every notebook it reads (myst-nb's inline mode: the prose's {eval} numbers and
-the slider frames need a live kernel), so the two run side by side, one process each. The Korean
-build writes into ``_build/ko/html`` (its doctrees, executed notebooks and compiled catalogues
-beside it, out of the English site and out of the sources), then is copied to ``_build/html/ko``.
+The English build executes every notebook it reads (myst-nb's inline mode: the prose's {eval}
+numbers and the slider frames need a live kernel). The Korean build runs after it, one process
+each, and executes nothing: it takes every code cell's outputs from the notebooks the English build
+has just executed (``_ext/reuse_outputs.py``), so both languages show the same figures and frames,
+and the pair builds in 2m19s here (2 cores), against 3m30s for two executing builds side by side.
+``--language ko`` alone executes the notebooks itself. The Korean build writes into
+``_build/ko/html`` (its doctrees and compiled catalogues beside it, out of the English site and
+out of the sources), then is copied to ``_build/html/ko``.
 
 ``--extract FOLDER`` builds no site: it writes the messages to translate, one ``.pot`` per page,
 into ``FOLDER/pot``, for ``sphinx-intl update`` (README, "Korean edition").
@@ -26,7 +30,6 @@ import argparse
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 from build_edition import add_build_options  # the same jupyter-book options as the editions
@@ -58,8 +61,11 @@ def catalogues(build_dir, language):
 
 
 def build(language, build_dir, *, warningiserror=False, nitpick=False, keep_going=False, freshenv=False,
-          verbose=0, quiet=0):
-    """Build one language in this process, as ``jupyter-book build`` does; exit non-zero on failure."""
+          verbose=0, quiet=0, outputs_from=None):
+    """Build one language in this process, as ``jupyter-book build`` does; exit non-zero on failure.
+
+    ``outputs_from``: a folder of executed notebooks whose outputs to show instead of executing.
+    """
     from jupyter_book.cli.main import builder_specific_actions
     from jupyter_book.sphinx import build_sphinx
 
@@ -70,6 +76,8 @@ def build(language, build_dir, *, warningiserror=False, nitpick=False, keep_goin
         overrides["locale_dirs"] = [str(catalogues(build_dir, language))]
     if nitpick:
         overrides["nitpicky"] = True
+    if outputs_from:
+        overrides.update(nb_execution_mode="off", reuse_outputs_from=str(outputs_from))
     result = build_sphinx(ROOT, html, use_external_toc=True, noconfig=True, path_config=str(ROOT / "_config.yml"),
                           confoverrides=overrides, builder="html", warningiserror=warningiserror,
                           keep_going=keep_going, freshenv=freshenv, verbosity=verbose,
@@ -111,21 +119,21 @@ def _relay(stream, prefix):
         sys.stdout.flush()
 
 
-def build_all(languages, options):
-    """Build ``languages`` side by side, one child process each; return the languages that failed."""
-    children = []
+def build_all(languages, options, build_dir):
+    """Build ``languages`` one after the other, a child process each; return the languages that failed.
+
+    After a successful English build, the others reuse the notebooks it executed.
+    """
+    failed = []
     for language in languages:
         command = [sys.executable, __file__, "--in-process", "--language", language, *options]
+        if language != "en" and "en" in languages and "en" not in failed:
+            command += ["--outputs-from", str(build_dir / "jupyter_execute")]
         child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                  text=True, encoding="utf-8", errors="replace")
-        relay = threading.Thread(target=_relay, args=(child.stdout, f"[{language}] "))
-        relay.start()
-        children.append((language, child, relay))
-    failed = []
-    for language, child, relay in children:
+        _relay(child.stdout, f"[{language}] ")
         if child.wait() != 0:
             failed.append(language)
-        relay.join()
     return failed
 
 
@@ -146,6 +154,7 @@ def main(argv=None):
     parser.add_argument("--extract", metavar="FOLDER", type=Path,
                         help="build no site; write the messages to translate into FOLDER/pot")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)  # one child of build_all
+    parser.add_argument("--outputs-from", type=Path, help=argparse.SUPPRESS)  # the English build's notebooks
     args = parser.parse_args(argv)
     if args.extract:
         extract(args.extract)
@@ -153,14 +162,15 @@ def main(argv=None):
     build_dir = args.path_output.resolve() / "_build"
     if args.in_process:
         build(args.language, build_dir, warningiserror=args.warningiserror, nitpick=args.nitpick,
-              keep_going=args.keep_going, freshenv=args.freshenv, verbose=args.verbose, quiet=args.quiet)
+              keep_going=args.keep_going, freshenv=args.freshenv, verbose=args.verbose, quiet=args.quiet,
+              outputs_from=args.outputs_from)
         return 0
     options = ["--path-output", str(args.path_output.resolve())]
     options += [flag for flag, on in (("-W", args.warningiserror), ("-n", args.nitpick),
                                       ("--keep-going", args.keep_going), ("--all", args.freshenv)) if on]
     options += ["-v"] * args.verbose + ["-q"] * args.quiet
     languages = [args.language] if args.language else list(LANGUAGES)
-    failed = build_all(languages, options)
+    failed = build_all(languages, options, build_dir)
     for language in languages:
         if language != "en" and language not in failed:
             install(build_dir, language)

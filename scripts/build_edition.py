@@ -75,7 +75,7 @@ def build(edition, *, warningiserror=False, nitpick=False, keep_going=False, fre
     overrides = {"external_toc_path": toc.as_posix(), "latex_individualpages": False}
     if nitpick:
         overrides["nitpicky"] = True
-    if outputs_from:  # editions/reuse_outputs.py: the default build's executed notebooks
+    if outputs_from:  # _ext/reuse_outputs.py: the default build's executed notebooks
         overrides.update(nb_execution_mode="off", reuse_outputs_from=str(Path(outputs_from).resolve()))
     print(f"Building the {edition} edition into {html.relative_to(ROOT)}", flush=True)
     result = build_sphinx(ROOT, html, use_external_toc=True, noconfig=True, path_config=str(config),

@@ -3,8 +3,8 @@ import re
 
 
 def test_book_builds_without_warnings(book_build):
-    log = book_build.stdout + book_build.stderr
-    assert book_build.returncode == 0, "scripts/build_book.py -W -n --keep-going failed:\n" + log[-8000:]
+    log = book_build["stdout"] + book_build["stderr"]
+    assert book_build["returncode"] == 0, "scripts/build_book.py -W -n --keep-going failed:\n" + log[-8000:]
     # Sphinx writes "path: WARNING: message"; kernel start-up chatter ("WARNING | ...") is not a page's fault.
     assert not re.search(r"\bWARNING:", log), log[-8000:]
 
