@@ -182,8 +182,9 @@ class EstimatorResolution(Drawing):
             shown = (relative > lo) & (relative < hi)
             self.inside[i].set_data(relative[shown], y[shown])
             below, above = relative <= lo, relative >= hi
-            self.left[i].set_data(np.full(below.sum(), 0.8 * lo), y[below])
-            self.right[i].set_data(np.full(above.sum(), 0.8 * hi), y[above])
+            for edge, beyond, x in ((self.left[i], below, 0.8 * lo), (self.right[i], above, 0.8 * hi)):
+                edge.set_data(np.full(beyond.sum(), x), y[beyond])
+                edge.set_visible(bool(beyond.any()))  # an empty line still costs a draw
             right_sign = float(np.mean(relative > 0))
             self.labels[i].set_text(f"{right_sign:.0%}")
             summary.append(f"{label} {right_sign:.0%}")

@@ -811,6 +811,7 @@ class RelaxedDecodings(Drawing):
 
     def __init__(self, fig, *, config, decoder_params, logits, images, image_shape, rng=0):
         super().__init__(fig)
+        import matplotlib
         from scipy.special import expit
 
         if VAEConfig(*config).check().latent != "categorical":
@@ -826,26 +827,36 @@ class RelaxedDecodings(Drawing):
         self.perturbed = logits + numpy_gumbel(size=logits.shape, rng=rng)  # the noise, drawn once
         hard = (self.perturbed == self.perturbed.max(axis=-1, keepdims=True)).astype(np.float64)
         hard_probs = expit(decode_numpy(config, decoder_params, hard))
-        n = len(logits)
-        axes = fig.subplots(3, n, squeeze=False)
-        rows = ("test image", "one-hot code", "relaxed code")
-        self.images = []
-        for j in range(n):
-            for i, picture in enumerate((images[j], hard_probs[j], None)):
-                ax = axes[i, j]
-                ax.set_xticks([])
-                ax.set_yticks([])
-                ax.grid(False)
-                for spine in ax.spines.values():
-                    spine.set_visible(False)
-                shown = np.zeros(self.shape) if picture is None else picture.reshape(self.shape)
-                image = ax.imshow(shown, cmap="gray_r", vmin=0.0, vmax=1.0, interpolation="nearest")
-                if picture is None:
-                    self.images.append(self.changing(image))
-                if j == 0:
-                    ax.set_ylabel(rows[i], rotation=0, ha="right", va="center", fontsize=9)
-        self.title = self.changing(fig.suptitle(" ", fontsize=10))
-        fig.subplots_adjust(left=0.17, right=0.99, bottom=0.02, top=0.86, wspace=0.08, hspace=0.08)
+        # The pictures are tiles of two images in one axes, with a blank (NaN, transparent) pixel
+        # between tiles: the test images and one-hot decodings, drawn once, and the relaxed
+        # decodings, the only image an update redraws (resampling costs by the pixel covered).
+        n, (h, w) = len(logits), self.shape
+        width = n * (w + 1) - 1
+        fixed = np.full((2 * h + 1, width), np.nan)
+        self.relaxed = np.full((h, width), np.nan)
+        for i, row in enumerate((images, hard_probs)):
+            for j, picture in enumerate(row):
+                fixed[i * (h + 1):i * (h + 1) + h, j * (w + 1):j * (w + 1) + w] = picture.reshape(self.shape)
+        ax = fig.add_subplot()
+        ax.set_xticks([])
+        ax.set_yticks([i * (h + 1) + (h - 1) / 2 for i in range(3)], ["test image", "one-hot code", "relaxed code"],
+                      fontsize=9)
+        ax.tick_params(length=0)
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        style = dict(cmap=matplotlib.colormaps["gray_r"].with_extremes(bad=(0.0, 0.0, 0.0, 0.0)), vmin=0.0, vmax=1.0,
+                     interpolation="nearest")
+        ax.imshow(fixed, extent=(-0.5, width - 0.5, 2 * h + 0.5, -0.5), **style)
+        self.image = self.changing(ax.imshow(self.relaxed, extent=(-0.5, width - 0.5, 3 * h + 1.5, 2 * h + 1.5),
+                                             **style))
+        ax.set_xlim(-0.5, width - 0.5)
+        ax.set_ylim(3 * h + 1.5, -0.5)
+        # The numbers apart from their words: text is slow to draw, and only the numbers change.
+        top = dict(y=0.985, va="top", fontsize=10, linespacing=1.3)
+        fig.text(0.80, s="relaxed codes at τ =\nmean largest coordinate", ha="right", **top)
+        self.numbers = self.changing(fig.text(0.81, s=" ", ha="left", **top))
+        fig.subplots_adjust(left=0.17, right=0.99, bottom=0.02, top=0.86)
         self.hard_probs = hard_probs
 
     def update(self, value):
@@ -854,11 +865,13 @@ class RelaxedDecodings(Drawing):
         tau = check_tau(value)
         codes = numpy_softmax(self.perturbed, tau=tau, axis=-1)
         probs = self._expit(decode_numpy(self.config, self.params, codes))
-        for image, picture in zip(self.images, probs):
-            image.set_data(picture.reshape(self.shape))
+        rows, (h, w) = len(probs), self.shape
+        self.relaxed[:, :rows * (w + 1) - 1] = np.pad(probs.reshape(rows, h, w), ((0, 0), (0, 0), (0, 1)),
+                                                      constant_values=np.nan).transpose(1, 0, 2).reshape(h, -1)[:, :-1]
+        self.image.set_data(self.relaxed)
         largest = codes.max(axis=-1).mean()
         gap = np.abs(probs - self.hard_probs).mean()
-        self.title.set_text(f"relaxed codes at τ = {tau:.3g}: mean largest coordinate {largest:.2f}")
+        self.numbers.set_text(f"{tau:.3g}\n{largest:.2f}")
         return (f"At temperature {tau:.3g} the relaxed codes have mean largest coordinate {largest:.2f} "
                 f"(1 is one-hot, {1 / self.config.n_categories:.2f} the centre of the simplex); their decoded "
                 f"pixel probabilities differ from those of the one-hot codes by {gap:.3f} on average.")
