@@ -15,7 +15,8 @@
    menu and accessibility components) from the ``sphinx-mathjax-offline`` package into
    ``_static/mathjax``. ``mathjax_path`` points there (``_config.yml``). SVG output needs no web
    fonts, so math renders from ``file://`` too. The whole MathJax of that package is 24 MB; this
-   subset is a fraction of it.
+   subset is a fraction of it. The package leaves out MathJax's licence (Apache 2.0), which a
+   copy must carry: ``_ext/mathjax/`` holds it and a README, copied beside the scripts.
 """
 import importlib.util
 import json
@@ -48,6 +49,7 @@ def _copy_mathjax(app, exc):
     if exc is not None or app.builder.format != "html":
         return
     source, target = _mathjax_source(), Path(app.outdir) / "_static" / "mathjax"
+    copy_asset(str(Path(__file__).resolve().parent / "mathjax"), str(target))  # LICENSE, README.md
     for part in MATHJAX_PARTS:
         if (source / part).is_dir():
             copy_asset(str(source / part), str(target / part))

@@ -44,3 +44,11 @@ def test_pages_and_site_stay_within_their_weight(site, site_ko):
         assert not heavy, f"{root.name}: pages over {PAGE_BUDGET / 2**20:.0f} MB: {heavy}"
         total = sum(p.stat().st_size for p in files)
         assert total < SITE_BUDGET, f"{root}: the site weighs {total / 2**20:.1f} MB, over {SITE_BUDGET / 2**20:.0f} MB"
+
+
+def test_mathjax_carries_its_licence(site):
+    """The site redistributes MathJax (Apache 2.0), so it must carry the licence's text."""
+    folder = site / "_static" / "mathjax"
+    assert (folder / "tex-svg.js").is_file()
+    assert "Apache License" in (folder / "LICENSE").read_text(encoding="utf-8")
+    assert "MathJax 3.2.2" in (folder / "README.md").read_text(encoding="utf-8")
