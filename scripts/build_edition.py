@@ -3,10 +3,13 @@
 
     .venv/bin/python scripts/build_edition.py student      # -> _build/student/html, _build/student/notebooks
     .venv/bin/python scripts/build_edition.py instructor   # -> _build/instructor/html
+    .venv/bin/python scripts/build_edition.py instructor --language ko   # -> _build/ko/instructor/html
 
 Options as in ``jupyter-book build``: ``-W`` (warnings are errors), ``-n`` (nit-picky), ``--keep-going``,
 ``--all`` (re-read every page), ``-v``, ``-q``; and ``--outputs-from _build/jupyter_execute`` to
 take the outputs of a default build that has just run, instead of executing every notebook again.
+``--language ko`` builds the edition in Korean, from the catalogues of ``locales/ko`` as
+``scripts/build_book.py`` does, into ``_build/ko/EDITION``.
 
 An edition is the book's ``_config.yml`` with ``editions/EDITION.yml`` merged onto it, and the
 book's ``_toc.yml`` with the parts of ``editions/EDITION_toc.yml`` (if there is one) after its own.
@@ -44,9 +47,14 @@ def merge(base, overlay):
     return merged
 
 
-def edition_files(edition):
+def edition_folder(edition, language="en"):
+    """Where an edition is built: ``_build/EDITION``, or ``_build/LANGUAGE/EDITION`` in another language."""
+    return ROOT / "_build" / edition if language == "en" else ROOT / "_build" / language / edition
+
+
+def edition_files(edition, language="en"):
     """Write the edition's merged configuration and table of contents; return their paths."""
-    out = ROOT / "_build" / edition
+    out = edition_folder(edition, language)
     out.mkdir(parents=True, exist_ok=True)
     config = merge(yaml.safe_load((ROOT / "_config.yml").read_text()),
                    yaml.safe_load((EDITIONS / f"{edition}.yml").read_text()) or {})
@@ -65,14 +73,18 @@ def edition_files(edition):
 
 
 def build(edition, *, warningiserror=False, nitpick=False, keep_going=False, freshenv=False, verbose=0, quiet=0,
-          outputs_from=None):
+          outputs_from=None, language="en"):
     """What ``jupyter-book build`` does, with the edition's files and output folder."""
     from jupyter_book.cli.main import builder_specific_actions
     from jupyter_book.sphinx import build_sphinx
 
-    config, toc = edition_files(edition)
-    html = ROOT / "_build" / edition / "html"
-    overrides = {"external_toc_path": toc.as_posix(), "latex_individualpages": False}
+    config, toc = edition_files(edition, language)
+    html = edition_folder(edition, language) / "html"
+    overrides = {"external_toc_path": toc.as_posix(), "latex_individualpages": False, "language": language}
+    if language != "en":
+        from build_book import catalogues  # here: build_book imports this module
+
+        overrides["locale_dirs"] = [str(catalogues(ROOT / "_build", language))]
     if nitpick:
         overrides["nitpicky"] = True
     if outputs_from:  # _ext/reuse_outputs.py: the default build's executed notebooks
@@ -124,6 +136,7 @@ def add_build_options(parser):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("edition", choices=["student", "instructor"])
+    parser.add_argument("--language", choices=["en", "ko"], default="en", help="the edition in this language")
     add_build_options(parser)
     parser.add_argument("--outputs-from", metavar="DIR",
                         help="take the outputs from the notebooks a default build executed (_build/jupyter_execute) "

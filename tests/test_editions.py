@@ -35,10 +35,10 @@ INSTRUCTOR_TOC = ROOT / "editions" / "instructor_toc.yml"
 @pytest.fixture(scope="session")
 def built(editions):
     """{edition: its html folder}, failing every dependent test if a build failed."""
-    failed = {e: r["log"][-6000:] for e, r in editions.items() if r["returncode"] != 0}
+    failed = {e: editions[e]["log"][-6000:] for e in EDITIONS if editions[e]["returncode"] != 0}
     if failed:
         pytest.fail("edition builds failed:\n" + "\n\n".join(f"== {e}\n{log}" for e, log in failed.items()))
-    return {edition: result["html"] for edition, result in editions.items()}
+    return {edition: editions[edition]["html"] for edition in EDITIONS}
 
 
 @pytest.fixture(scope="session")
@@ -271,6 +271,30 @@ def test_instructor_guide_is_in_the_instructor_edition_only(built):
     missing = [page for page in guide if not (built["instructor"] / f"{page}.html").is_file()]
     assert not missing, f"instructor guide pages not built: {missing}"
     assert not (built["student"] / "instructor").exists(), "the student edition has instructor pages"
+
+
+def test_korean_instructor_edition_has_the_guide_in_korean(editions):
+    """``build_edition.py instructor --language ko`` builds with -W; every guide page is Korean.
+
+    A page counts as Korean if its ``<html>`` says so and most letters of its main text are Hangul
+    (the formulas, code and the English terms given at first use are not).
+    """
+    result = editions["instructor_ko"]
+    assert result["returncode"] == 0, "the Korean instructor edition failed to build:\n" + result["log"][-8000:]
+    assert not re.search(r"\bWARNING:", result["log"]), result["log"][-8000:]
+    english = {}
+    for page in instructor_guide():
+        path = result["html"] / f"{page}.html"
+        assert path.is_file(), f"{page} is missing from the Korean instructor edition"
+        text = path.read_text(encoding="utf-8")
+        assert '<html lang="ko"' in text, f"{page}: not marked as Korean"
+        main = article(path)
+        hangul, latin = len(re.findall(r"[가-힣]", main)), len(re.findall(r"[A-Za-z]", main))
+        if hangul < latin:
+            english[page] = (hangul, latin)
+    assert not english, f"guide pages with more Latin than Hangul letters (Hangul, Latin): {english}"
+    quiz = (result["html"] / "chapters" / "05_gumbel_softmax.html").read_text(encoding="utf-8")
+    assert re.findall(r'<div class="reparam-selfcheck" lang="(\w+)"', quiz) == ["ko"], "self-check not in Korean"
 
 
 def test_instructor_solutions_print_open(built, distinctive, browser, tmp_path):  # noqa: F811 (the browser fixture)
