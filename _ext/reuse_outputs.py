@@ -3,13 +3,13 @@
 The Korean site and the editions differ from the English default build in their words, solutions
 and pages, never in what a code cell computes. ``scripts/build_book.py`` (for Korean) and
 ``scripts/build_edition.py --outputs-from _build/jupyter_execute`` set ``reuse_outputs_from`` to
-the folder where the English build's myst-nb wrote the notebooks it executed and turn execution off; this extension gives myst-nb each code cell's outputs from that
-executed copy (the sliders' carry every frame, which ``_ext/offline_site.py`` embeds only during
-a build). A cell that printed keeps its stored outputs instead, which nbval checks reproduce:
-myst-nb 1.4 saves the executed copy with its stdout streams merged but the merged-away outputs
-left in. The cells must be the source's, or the build stops: outputs of another version of a
-chapter are never shown. The {eval} numbers come
-from the values stored in the notebook (``_ext/stored_eval.py``).
+the folder where the English build's myst-nb wrote the notebooks it executed and turn execution
+off; this extension gives myst-nb each code cell's outputs from that executed copy (the sliders'
+carry every frame, which ``_ext/offline_site.py`` embeds only during a build). A cell that printed
+keeps its stored outputs instead, which nbval checks reproduce: myst-nb 1.4 saves the executed
+copy with its stdout streams merged but the merged-away outputs left in. The cells must be the
+source's, or the build stops: outputs of another version of a chapter are never shown. The
+{eval} numbers come from the values stored in the notebook (``_ext/stored_eval.py``).
 
 One output depends on the build's language: a chapter's self-check (``reparam.selfcheck``), which
 the kernel shows in the language ``_ext/bilingual.py`` puts in ``REPARAM_LANGUAGE``. It is made

@@ -32,7 +32,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from build_edition import add_build_options  # the same jupyter-book options as the editions
+from build_edition import add_build_options, catalogues  # shared with the editions
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("en", "ko")
@@ -43,21 +43,6 @@ OTHER_ROOT = {"en": {"ko": "ko/"}, "ko": {"en": "../"}}
 def html_folder(build_dir, language):
     """Where Sphinx writes ``language``: the English site itself, or the Korean one's own folder."""
     return build_dir / "html" if language == "en" else build_dir / language / "html"
-
-
-def catalogues(build_dir, language):
-    """``locales/`` copied to ``_build/LANGUAGE/locales``; return the copy.
-
-    Sphinx compiles each ``.po`` into a ``.mo`` beside it: in the copy, that build output stays out
-    of the sources. Times are kept, so an unchanged catalogue is not compiled (nor its page re-read) again.
-    """
-    source, target = ROOT / "locales", build_dir / language / "locales"
-    for stale in target.rglob("*.po"):  # a catalogue removed from the sources
-        if not (source / stale.relative_to(target)).exists():
-            stale.unlink()
-            stale.with_suffix(".mo").unlink(missing_ok=True)
-    shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
-    return target
 
 
 def build(language, build_dir, *, warningiserror=False, nitpick=False, keep_going=False, freshenv=False,

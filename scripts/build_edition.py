@@ -25,6 +25,7 @@ so the two editions cannot drift from the default build: they are that build plu
 The default ``jupyter-book build .`` into ``_build/html`` is not affected.
 """
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -82,8 +83,6 @@ def build(edition, *, warningiserror=False, nitpick=False, keep_going=False, fre
     html = edition_folder(edition, language) / "html"
     overrides = {"external_toc_path": toc.as_posix(), "latex_individualpages": False, "language": language}
     if language != "en":
-        from build_book import catalogues  # here: build_book imports this module
-
         overrides["locale_dirs"] = [str(catalogues(ROOT / "_build", language))]
     if nitpick:
         overrides["nitpicky"] = True
@@ -121,6 +120,21 @@ def strip_downloads(html, notebooks):
             if gated:
                 raise ValueError(f"{source}: a {{solution-start}} has no {{solution-end}} after it")
             source.write_text(text, encoding="utf-8")
+
+
+def catalogues(build_dir, language):
+    """``locales/`` copied to ``_build/LANGUAGE/locales``; return the copy.
+
+    Sphinx compiles each ``.po`` into a ``.mo`` beside it: in the copy, that build output stays out
+    of the sources. Times are kept, so an unchanged catalogue is not compiled (nor its page re-read) again.
+    """
+    source, target = ROOT / "locales", build_dir / language / "locales"
+    for stale in target.rglob("*.po"):  # a catalogue removed from the sources
+        if not (source / stale.relative_to(target)).exists():
+            stale.unlink()
+            stale.with_suffix(".mo").unlink(missing_ok=True)
+    shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.mo"))
+    return target
 
 
 def add_build_options(parser):

@@ -20,6 +20,9 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.colon_fence import colon_fence_plugin
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from build_edition import edition_folder  # noqa: E402
 EDITIONS = ("student", "instructor")
 # As the default build is tested (conftest.py), and with every page read afresh (--all): a build that
 # reuses its last environment would not re-emit its warnings nor apply changed editions/ extensions.
@@ -48,7 +51,7 @@ def build_editions():
     seconds = time.monotonic() - started
     print(f"\n{len(BUILDS)} editions built in {seconds:.0f} s")
     return {name: {"returncode": runs[name].returncode, "log": logs[name], "seconds": seconds,
-                   "html": ROOT / "_build" / (edition if language == "en" else f"{language}/{edition}") / "html"}
+                   "html": edition_folder(edition, language) / "html"}
             for name, (edition, language) in BUILDS.items()}
 
 

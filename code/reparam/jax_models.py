@@ -830,13 +830,10 @@ class RelaxedDecodings(Drawing):
         # The pictures are tiles of two images in one axes, with a blank (NaN, transparent) pixel
         # between tiles: the test images and one-hot decodings, drawn once, and the relaxed
         # decodings, the only image an update redraws (resampling costs by the pixel covered).
-        n, (h, w) = len(logits), self.shape
-        width = n * (w + 1) - 1
-        fixed = np.full((2 * h + 1, width), np.nan)
-        self.relaxed = np.full((h, width), np.nan)
-        for i, row in enumerate((images, hard_probs)):
-            for j, picture in enumerate(row):
-                fixed[i * (h + 1):i * (h + 1) + h, j * (w + 1):j * (w + 1) + w] = picture.reshape(self.shape)
+        h = self.shape[0]
+        gap = np.full((1, self._row(images).shape[1]), np.nan)
+        fixed = np.vstack([self._row(images), gap, self._row(hard_probs)])
+        width = fixed.shape[1]
         ax = fig.add_subplot()
         ax.set_xticks([])
         ax.set_yticks([i * (h + 1) + (h - 1) / 2 for i in range(3)], ["test image", "one-hot code", "relaxed code"],
@@ -848,7 +845,7 @@ class RelaxedDecodings(Drawing):
         style = dict(cmap=matplotlib.colormaps["gray_r"].with_extremes(bad=(0.0, 0.0, 0.0, 0.0)), vmin=0.0, vmax=1.0,
                      interpolation="nearest")
         ax.imshow(fixed, extent=(-0.5, width - 0.5, 2 * h + 0.5, -0.5), **style)
-        self.image = self.changing(ax.imshow(self.relaxed, extent=(-0.5, width - 0.5, 3 * h + 1.5, 2 * h + 1.5),
+        self.image = self.changing(ax.imshow(np.full((h, width), np.nan), extent=(-0.5, width - 0.5, 3 * h + 1.5, 2 * h + 1.5),
                                              **style))
         ax.set_xlim(-0.5, width - 0.5)
         ax.set_ylim(3 * h + 1.5, -0.5)
@@ -859,16 +856,19 @@ class RelaxedDecodings(Drawing):
         fig.subplots_adjust(left=0.17, right=0.99, bottom=0.02, top=0.86)
         self.hard_probs = hard_probs
 
+    def _row(self, pictures):
+        """``pictures`` (shape ``(n, n_pixels)``) side by side, a blank (NaN) column between two."""
+        n, (h, w) = len(pictures), self.shape
+        tiles = np.pad(np.reshape(pictures, (n, h, w)), ((0, 0), (0, 0), (0, 1)), constant_values=np.nan)
+        return tiles.transpose(1, 0, 2).reshape(h, n * (w + 1))[:, :-1]
+
     def update(self, value):
         from ._checks import check_tau
 
         tau = check_tau(value)
         codes = numpy_softmax(self.perturbed, tau=tau, axis=-1)
         probs = self._expit(decode_numpy(self.config, self.params, codes))
-        rows, (h, w) = len(probs), self.shape
-        self.relaxed[:, :rows * (w + 1) - 1] = np.pad(probs.reshape(rows, h, w), ((0, 0), (0, 0), (0, 1)),
-                                                      constant_values=np.nan).transpose(1, 0, 2).reshape(h, -1)[:, :-1]
-        self.image.set_data(self.relaxed)
+        self.image.set_data(self._row(probs))
         largest = codes.max(axis=-1).mean()
         gap = np.abs(probs - self.hard_probs).mean()
         self.numbers.set_text(f"{tau:.3g}\n{largest:.2f}")
